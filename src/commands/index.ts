@@ -1,0 +1,23 @@
+import { ActionError } from '../errors.js';
+import type { Command } from '../inputs.js';
+import type { CommandFn } from './types.js';
+import { list } from './list.js';
+
+const notYet =
+  (name: string): CommandFn =>
+  async () => {
+    throw new ActionError(`command: '${name}' is not available in this version of kube-ephemeral yet`);
+  };
+
+export const COMMAND_HANDLERS: Record<Command, CommandFn> = {
+  up: notYet('up'),
+  down: notYet('down'),
+  cleanup: notYet('cleanup'),
+  list,
+  status: notYet('status'),
+  apply: notYet('apply'),
+  scale: notYet('scale'),
+  restart: notYet('restart'),
+  rollback: notYet('rollback'),
+  'run-job': notYet('run-job'),
+};

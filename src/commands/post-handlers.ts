@@ -1,0 +1,7 @@
+import type { PostDeps } from '../post.js';
+import type { SavedState } from '../state.js';
+
+export type PostHandler = (saved: SavedState, deps: PostDeps) => Promise<void>;
+
+/** What post does after each command; commands without an entry need nothing. */
+export const POST_HANDLERS: Readonly<Record<string, PostHandler>> = {};
