@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
-export const BUNDLE = join(REPO_ROOT, 'dist/index.js');
+/** The bundle under test: dist/index.js, or KE_BUNDLE (a bundle built elsewhere, e.g. by a parallel work tree). */
+export const BUNDLE = process.env.KE_BUNDLE ?? join(REPO_ROOT, 'dist/index.js');
 
 export interface PullRequestEventOptions {
   readonly number: number;
@@ -124,6 +125,8 @@ export async function runAction(o: RunOptions): Promise<ActionRun> {
     GITHUB_STEP_SUMMARY: files.summary,
     GITHUB_ENV: files.env,
     GITHUB_PATH: files.path,
+    // A bundle outside the repository cannot find templates/ by walking up from itself.
+    ...(process.env.KE_BUNDLE ? { KUBE_EPHEMERAL_TEMPLATES: join(REPO_ROOT, 'templates') } : {}),
     ...o.env,
   };
   for (const [k, v] of Object.entries(o.inputs)) env[`INPUT_${k.replace(/ /g, '_').toUpperCase()}`] = v;
