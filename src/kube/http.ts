@@ -23,6 +23,8 @@ export interface RequestOptions {
 export interface Kube {
   readonly server: string;
   request<T>(o: RequestOptions): Promise<T>;
+  /** Like request, with the HTTP status (201 Created vs 200 OK). */
+  send<T>(o: RequestOptions): Promise<{ status: number; body: T }>;
   /** A streaming GET (watch, logs): resolves with the response once a 200 arrives. */
   open(o: RequestOptions): Promise<IncomingMessage>;
   /** Requests sent so far, by verb (for the report and the benchmarks). */
@@ -130,20 +132,26 @@ export function createKube(kc: KubeConfig, deps: HttpDeps): Kube {
     }
   }
 
+  async function send<T>(o: RequestOptions): Promise<{ status: number; body: T }> {
+    return withRetry(o, async () => {
+      const { res, body } = await once(o, false);
+      const status = res.statusCode ?? 0;
+      if (!body) return { status, body: undefined as T };
+      try {
+        return { status, body: JSON.parse(body) as T };
+      } catch {
+        return { status, body: body as T };
+      }
+    });
+  }
+
   return {
     server,
     counts,
     async request<T>(o: RequestOptions): Promise<T> {
-      return withRetry(o, async () => {
-        const { body } = await once(o, false);
-        if (!body) return undefined as T;
-        try {
-          return JSON.parse(body) as T;
-        } catch {
-          return body as T;
-        }
-      });
+      return (await send<T>(o)).body;
     },
+    send,
     async open(o: RequestOptions): Promise<IncomingMessage> {
       return withRetry(o, async () => (await once(o, true)).res);
     },
