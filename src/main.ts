@@ -5,8 +5,9 @@ import { readRunContext } from './context.js';
 import { ActionError, errorDetails, errorMessage } from './errors.js';
 import { createGitHub } from './github/client.js';
 import { renderSummary } from './github/summary.js';
+import { writeSummary } from './github/write-summary.js';
 import { readInputs, type Inputs } from './inputs.js';
-import { connect, kubeconfigSecrets, loadKubeConfig, serverVersion } from './kube/connect.js';
+import { connectFromInputs, serverVersion } from './kube/connect.js';
 import { runnerLog, type Log } from './log.js';
 import { Report, type Status } from './report.js';
 import { StateWriter, runnerState, type StateStore } from './state.js';
@@ -47,9 +48,7 @@ export async function runMain(deps: MainDeps = { log: runnerLog, clock: systemCl
     inputs = readInputs();
     report = new Report(inputs.command, clock, inputs.dryRun);
     const ctx = readRunContext();
-    const kc = loadKubeConfig({ kubeconfig: inputs.kubeconfig, context: inputs.context });
-    for (const s of kubeconfigSecrets(kc)) log.setSecret(s);
-    const { kube, server, context } = connect(kc);
+    const { kube, server, context } = connectFromInputs({ kubeconfig: inputs.kubeconfig, context: inputs.context }, (s) => log.setSecret(s));
     const version = await serverVersion(kube, signal);
     report.serverVersion = version.gitVersion;
     log.info(`Connected to ${server} (context ${context || '-'}, Kubernetes ${version.gitVersion})${inputs.dryRun ? ' — dry run: nothing will be changed' : ''}`);
@@ -70,14 +69,5 @@ export async function runMain(deps: MainDeps = { log: runnerLog, clock: systemCl
     for (const [k, v] of Object.entries(report.outputs)) core.setOutput(k, v);
     core.setOutput('result', JSON.stringify(result));
     await writeSummary(renderSummary(result, (report.extra.summarySections as string[] | undefined) ?? []), log);
-  }
-}
-
-export async function writeSummary(html: string, log: Log): Promise<void> {
-  if (!process.env.GITHUB_STEP_SUMMARY) return;
-  try {
-    await core.summary.addRaw(html).write();
-  } catch (err) {
-    log.warning(`could not write the job summary: ${errorMessage(err)}`);
   }
 }

@@ -1,7 +1,9 @@
 import { ActionError } from '../errors.js';
 import type { Command } from '../inputs.js';
 import type { CommandFn } from './types.js';
+import { down } from './down.js';
 import { list } from './list.js';
+import { up } from './up.js';
 
 const notYet =
   (name: string): CommandFn =>
@@ -10,8 +12,8 @@ const notYet =
   };
 
 export const COMMAND_HANDLERS: Record<Command, CommandFn> = {
-  up: notYet('up'),
-  down: notYet('down'),
+  up,
+  down,
   cleanup: notYet('cleanup'),
   list,
   status: notYet('status'),

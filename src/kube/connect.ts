@@ -60,3 +60,10 @@ export interface ServerVersion {
 export async function serverVersion(kube: Kube, signal?: AbortSignal): Promise<ServerVersion> {
   return kube.request<ServerVersion>({ method: 'GET', path: '/version', ...(signal ? { signal } : {}) });
 }
+
+/** Kubeconfig from the inputs, its secrets masked, and a client: what main and post both need. */
+export function connectFromInputs(o: ConnectOptions, mask: (secret: string) => void): Connection {
+  const kc = loadKubeConfig(o);
+  for (const s of kubeconfigSecrets(kc)) mask(s);
+  return connect(kc);
+}
