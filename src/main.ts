@@ -3,7 +3,8 @@ import { systemClock, type Clock } from './clock.js';
 import { COMMAND_HANDLERS } from './commands/index.js';
 import { readRunContext } from './context.js';
 import { ActionError, errorDetails, errorMessage } from './errors.js';
-import { createGitHub } from './github/client.js';
+import { createGitHub, type GitHub } from './github/client.js';
+import { feedbackEnd, feedbackStart, type FeedbackDeps } from './github/feedback.js';
 import { renderSummary } from './github/summary.js';
 import { writeSummary } from './github/write-summary.js';
 import { readInputs, type Inputs } from './inputs.js';
@@ -44,6 +45,8 @@ export async function runMain(deps: MainDeps = { log: runnerLog, clock: systemCl
   let inputs: Inputs | undefined;
   let status: Status = 'success';
   let cause: string | undefined;
+  let github: GitHub | undefined;
+  let feedback: FeedbackDeps | undefined;
   try {
     inputs = readInputs();
     report = new Report(inputs.command, clock, inputs.dryRun);
@@ -52,7 +55,9 @@ export async function runMain(deps: MainDeps = { log: runnerLog, clock: systemCl
     const version = await serverVersion(kube, signal);
     report.serverVersion = version.gitVersion;
     log.info(`Connected to ${server} (context ${context || '-'}, Kubernetes ${version.gitVersion})${inputs.dryRun ? ' — dry run: nothing will be changed' : ''}`);
-    const github = createGitHub(inputs.githubToken, ctx.apiUrl);
+    github = createGitHub(inputs.githubToken, ctx.apiUrl);
+    feedback = { inputs, ctx, github, log };
+    await feedbackStart(feedback);
     await COMMAND_HANDLERS[inputs.command]({ inputs, ctx, kube, log, clock, state, report, signal, github });
   } catch (err) {
     status = signal.aborted ? 'cancelled' : 'failure';
@@ -68,6 +73,7 @@ export async function runMain(deps: MainDeps = { log: runnerLog, clock: systemCl
     const result = report.toResult(status, cause);
     for (const [k, v] of Object.entries(report.outputs)) core.setOutput(k, v);
     core.setOutput('result', JSON.stringify(result));
+    if (feedback) await feedbackEnd(feedback, result);
     await writeSummary(renderSummary(result, (report.extra.summarySections as string[] | undefined) ?? []), log);
   }
 }

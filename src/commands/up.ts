@@ -6,6 +6,7 @@ import { waitDefaultServiceAccount, waitNamespaceGone } from '../kube/namespace.
 import type { Deployment, KubeObject } from '../kube/types.js';
 import { REVISION, waitForWorkloads } from '../kube/workloads.js';
 import { runTestJob } from './up-test.js';
+import { lockEnvironment } from '../environment/lock.js';
 import { prepareUp, type PreparedUp } from './up-prepare.js';
 import type { CommandDeps, CommandFn } from './types.js';
 
@@ -14,7 +15,7 @@ import type { CommandDeps, CommandFn } from './types.js';
  * user's manifests, readiness, then the test Job with live logs.
  */
 export const up: CommandFn = async (deps) => {
-  const { log, report, state, inputs } = deps;
+  const { report, state, inputs } = deps;
   // Everything that can be checked without changing the cluster, first.
   const p = await prepareUp(deps);
   report.namespace = p.target.namespace;
@@ -22,7 +23,16 @@ export const up: CommandFn = async (deps) => {
   if (p.plan.appUrl) report.output('app-url', p.plan.appUrl);
   if (p.plan.databaseUrl) report.output('database-url', p.plan.databaseUrl);
   if (!inputs.dryRun) state.begin('up', p.target.namespace, p.target.mode);
+  const release = inputs.dryRun ? async () => undefined : await lockEnvironment(deps, p.target, 'up');
+  try {
+    await phases(deps, p);
+  } finally {
+    await release();
+  }
+};
 
+async function phases(deps: CommandDeps, p: PreparedUp): Promise<void> {
+  const { log, report, inputs } = deps;
   await report.phase(log, `Namespace ${p.target.namespace}`, () => namespacePhase(deps, p));
   await report.phase(log, 'Deploy', () => deployPhase(deps, p));
   if (!inputs.dryRun) {
@@ -32,7 +42,7 @@ export const up: CommandFn = async (deps) => {
   }
   if (p.plan.testJob) await report.phase(log, 'Test', () => runTestJob(deps, p));
   else report.output('test-result', 'skipped');
-};
+}
 
 async function namespacePhase(deps: CommandDeps, p: PreparedUp): Promise<void> {
   const { kube, inputs, log, signal } = deps;
