@@ -3,6 +3,7 @@ import type { Command } from '../inputs.js';
 import type { CommandFn } from './types.js';
 import { down } from './down.js';
 import { list } from './list.js';
+import { runJobCommand } from './run-job.js';
 import { up } from './up.js';
 
 const notYet =
@@ -21,5 +22,5 @@ export const COMMAND_HANDLERS: Record<Command, CommandFn> = {
   scale: notYet('scale'),
   restart: notYet('restart'),
   rollback: notYet('rollback'),
-  'run-job': notYet('run-job'),
+  'run-job': runJobCommand,
 };
