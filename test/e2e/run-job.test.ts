@@ -2,13 +2,14 @@
  * `command: run-job` through the bundled action against the local control plane: the Job's log
  * streams live, exactly once, inside a stop-commands section; failures are one clear line.
  */
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { criLog, registerPodLogs, unregisterPodLogs } from './cluster-tools.js';
-import { adminKubeconfig, deleteNamespaces, getJson, kubectl, uniqueName } from './helpers/cluster.js';
-import { runAction, type ActionRun } from './helpers/run-action.js';
+import { adminKubeconfig, clusterEnv, deleteNamespaces, getJson, kubectl, restrictedKubeconfig, uniqueName } from './helpers/cluster.js';
+import { BUNDLE, runAction, type ActionRun } from './helpers/run-action.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ke-run-job-'));
 const namespaces: string[] = [];
@@ -80,6 +81,39 @@ function slowJob(name: string, duration: string, containers: readonly string[]):
   ].join('\n');
 }
 
+/** The pid of the action process that runs in namespace `ns` (found by its INPUT_NAMESPACE). */
+function actionPid(ns: string): number | undefined {
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (!readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(BUNDLE)) continue;
+      if (readFileSync(`/proc/${d}/environ`, 'utf8').split('\0').includes(`INPUT_NAMESPACE=${ns}`)) return Number(d);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return undefined;
+}
+
+const sh = (cmd: string, args: readonly string[]): Promise<string> =>
+  new Promise((res, rej) => execFile(cmd, args, (err, stdout, stderr) => (err ? rej(new Error(`${cmd} ${args.join(' ')}: ${stderr || err.message}`)) : res(stdout))));
+
+/**
+ * Cuts every TCP connection of one process to the API server, as a network drop or an API server
+ * restart would (`ss -K`: the kernel destroys the sockets; needs CAP_NET_ADMIN). Returns how many.
+ */
+async function dropConnections(pid: number): Promise<number> {
+  const port = new URL(clusterEnv().API_SERVER ?? 'https://127.0.0.1:16443').port;
+  const listing = await sh('ss', ['-tnpH', 'state', 'established', 'dport', `= :${port}`]);
+  const local = listing
+    .split('\n')
+    .filter((l) => l.includes(`pid=${pid},`))
+    .map((l) => /:(\d+)\s+\S+:\d+\s/.exec(l)?.[1])
+    .filter((x): x is string => !!x);
+  for (const sport of local) await sh('ss', ['-K', 'dst', '127.0.0.1', 'dport', `= :${port}`, 'sport', `= :${sport}`]);
+  return local.length;
+}
+
 describe('run-job', () => {
   it('(a) streams a passing Job log: every line once and in order; outputs passed / 0 / job-name', async () => {
     const numbered = Array.from({ length: 50 }, (_, i) => `line ${String(i + 1).padStart(2, '0')} of 50`);
@@ -110,7 +144,8 @@ describe('run-job', () => {
 
   it('(b) a failing Job fails the step with one line naming the job and the cause; outputs failed / 1', async () => {
     const { ns } = await namespaceWithLogs(['running the tests', 'FAIL test_checkout', '1 failed, 9 passed']);
-    const run = await runAction({ inputs: inputs(ns, { 'test-image': 'local/test:fail' }) });
+    // The restricted kubeconfig (rbac/kube-ephemeral.yaml) is enough to run a Job and read its log.
+    const run = await runAction({ inputs: inputs(ns, { 'test-image': 'local/test:fail', kubeconfig: restrictedKubeconfig() }) });
     timings.b_fail = run.durationMs;
     expect(run.exitCode).toBe(1);
     expect(run.outputs['test-result']).toBe('failed');
@@ -265,5 +300,54 @@ describe('run-job', () => {
     // The first live line arrived well before the run ended: output comes while the test runs.
     expect(run.durationMs - (arrivedAt.get('live 1') ?? Infinity)).toBeGreaterThan(5000);
     expect(run.lines.filter((l) => /^live \d$/.test(l))).toEqual(['live 1', 'live 2', 'live 3', 'live 4', 'live 5']);
+  });
+  it('(j) connections cut while the log streams: resumed, every line exactly once and in order', async () => {
+    // Many lines share one timestamp, and every batch lands in the same second as others, so
+    // each resume (sinceTime in whole seconds) replays lines that must be dropped.
+    const first = Array.from({ length: 20 }, (_, i) => `first ${i + 1}`);
+    const { ns, file } = await namespaceWithLogs(first);
+    const manifest = join(dir, `${ns}-job.yaml`);
+    writeFileSync(manifest, slowJob('dropped', '16s', ['tests']));
+    const expected = [...first];
+    const appendedAt = new Map<number, number>();
+    const arrivedAt = new Map<number, number>();
+    let t0 = 0;
+    let drops = 0;
+    let work: Promise<void> | undefined;
+    const script = async (): Promise<void> => {
+      const pid = actionPid(ns);
+      if (!pid) throw new Error('action process not found');
+      for (let b = 1; b <= 5; b++) {
+        const batch = Array.from({ length: 10 }, (_, i) => `batch ${b} line ${i + 1}`);
+        appendedAt.set(b, Date.now() - t0);
+        appendFileSync(file, criLog(batch)); // one timestamp for the batch
+        expected.push(...batch);
+        if (b % 2 === 0) await new Promise((r) => setTimeout(r, 300)); // sometimes after the lines went out, sometimes racing them
+        drops += await dropConnections(pid);
+        await new Promise((r) => setTimeout(r, 1200));
+      }
+    };
+    t0 = Date.now();
+    const run = await runAction({
+      inputs: inputs(ns, { job: manifest }),
+      onLine: (line, atMs) => {
+        if (line === 'first 20' && !work) work = script();
+        const m = /^batch (\d) line 10$/.exec(line);
+        if (m) arrivedAt.set(Number(m[1]), atMs);
+      },
+    });
+    await work;
+    timings.j_drops = run.durationMs;
+    // Each batch arrived while the Job ran, soon after it was written, across the cuts: the
+    // stream was resumed, not merely recovered by the final read at the end.
+    for (let b = 1; b <= 5; b++) {
+      const delay = (arrivedAt.get(b) ?? Infinity) - (appendedAt.get(b) ?? 0);
+      timings[`j_batch_${b}_delay`] = delay;
+      expect(delay, `batch ${b}`).toBeLessThan(3000);
+    }
+    expect(drops).toBeGreaterThanOrEqual(5);
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(run.stderr).not.toMatch(/Uncaught|TypeError|AbortError/);
+    expect(run.lines.filter((l) => /^(first|batch) /.test(l))).toEqual(expected);
   });
 });

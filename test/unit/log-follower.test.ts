@@ -30,6 +30,10 @@ interface ServerOptions {
 
 class FakeLogServer {
   lines: Line[] = [];
+  /** The log of the previous instance of the container (previous=true). */
+  previous: Line[] = [];
+  /** Followers get no appended lines while stalled (a stuck stream). */
+  stalled = false;
   running = true;
   requests: URLSearchParams[] = [];
   private followers = new Set<() => void>();
@@ -59,8 +63,8 @@ class FakeLogServer {
   }
 
   append(...texts: string[]): void {
-    for (const text of texts) this.lines.push({ ts: stamp(this.lines.length), text });
-    for (const f of this.followers) f();
+    for (const text of texts) this.lines.push({ ts: stamp(this.previous.length + this.lines.length), text });
+    if (!this.stalled) for (const f of this.followers) f();
   }
 
   exit(): void {
@@ -85,10 +89,11 @@ class FakeLogServer {
     res.writeHead(200, { 'Content-Type': 'text/plain' });
     let i = 0;
     let sent = 0;
+    const source = q.get('previous') === 'true' ? this.previous : this.lines;
     const pump = (): void => {
       let chunk = '';
-      for (; i < this.lines.length; i++) {
-        const l = this.lines[i];
+      for (; i < source.length; i++) {
+        const l = source[i];
         if (!l || Date.parse(l.ts) < since) continue;
         if (dropAt !== undefined && sent >= dropAt) {
           // a line cut in the middle, then the connection is gone
@@ -217,6 +222,28 @@ describe('followContainerLog', () => {
     watch.set('terminated');
     await done;
     expect(out).toEqual(numbered(0, 5));
+  });
+
+  it('a container restarted in place: the end of the previous run is read with previous=true', async () => {
+    const { server, kube, watch, out } = await setup({ flavour: 'kwok' });
+    server.append(...numbered(0, 5));
+    const done = followContainerLog({ kube, namespace: 'ns', pod: 'p', container: 'c', watch, signal: new AbortController().signal, onLines: (l) => out.push(...l) });
+    await until(() => out.length === 5);
+    server.stalled = true;
+    server.append(...numbered(5, 8)); // written, never delivered by the stuck follow
+    // the container restarts: its log so far becomes the previous one
+    server.previous = server.lines;
+    server.lines = [];
+    server.stalled = false;
+    server.append(...numbered(8, 10));
+    watch.view = { state: 'running', restartCount: 1 };
+    watch.set('running');
+    await until(() => out.length === 10);
+    server.exit();
+    watch.set('terminated');
+    await done;
+    expect(out).toEqual(numbered(0, 10));
+    expect(server.requests.some((q) => q.get('previous') === 'true')).toBe(true);
   });
 
   it('stops at once on abort, also mid-stream, without unhandled errors', async () => {
