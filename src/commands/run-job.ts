@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadAll } from 'js-yaml';
 import { ActionError, InputError } from '../errors.js';
+import { resolveTarget } from '../environment/target.js';
 import type { RunContext } from '../context.js';
 import { repoLabelValue, slug } from '../environment/naming.js';
 import { LABEL, ownershipLabels } from '../environment/ownership.js';
@@ -114,8 +115,8 @@ function readJobFile(path: string, ctx: RunContext, prNumber: number | undefined
  * `job` manifest file or from `test-image`. Fails the step when the Job fails.
  */
 export const runJobCommand: CommandFn = async ({ inputs, ctx, kube, log, clock, report, signal }) => {
-  const namespace = inputs.namespace;
-  if (!namespace) throw new InputError('namespace: required for command run-job (the namespace the Job runs in)');
+  // The namespace input, else the PR's own environment (pr-number or the pull_request event).
+  const { namespace } = resolveTarget(inputs, ctx);
   report.namespace = namespace;
   const prNumber = inputs.prNumber ?? ctx.eventPrNumber;
   const job = inputs.job ? readJobFile(inputs.job, ctx, prNumber) : jobFromTestImage(inputs, ctx, prNumber);
