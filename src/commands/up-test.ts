@@ -15,6 +15,6 @@ export async function runTestJob(deps: CommandDeps, p: PreparedUp): Promise<void
   report.output('test-result', r.result);
   if (r.exitCode !== undefined) report.output('test-exit-code', String(r.exitCode));
   report.set('test', { job: r.jobName, result: r.result, exitCode: r.exitCode ?? null, reason: r.reason, pod: r.podName ?? null, durationMs: r.durationMs, logLines: r.logLines });
-  if (r.result === 'failed') throw new ActionError(`test job ${r.jobName} failed: ${r.message}`, r.evidence);
+  if (r.result === 'failed') throw new ActionError(r.message, r.evidence);
   log.info(r.message);
 }

@@ -170,3 +170,46 @@ describe('up on a pull_request event', () => {
     expect(await waitNamespaceGone(ns, 5_000)).toBe(true);
   });
 });
+
+describe('up with a test Job', () => {
+  it('streams a passing test log in order, and a failing one fails the step with test-result and exit code', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { registerPodLogs, criLog } = await import('./cluster-tools.js');
+    const a = pr();
+    const file = join(mkdtempSync(join(tmpdir(), 'ke-up-')), 'a.log');
+    const lines = Array.from({ length: 40 }, (_, i) => `test line ${String(i + 1).padStart(2, '0')}`);
+    writeFileSync(file, criLog([...lines, '::error::from the pod', '::add-mask::not-a-secret']));
+    await registerPodLogs(a.ns, file);
+    const pass = await runMainAndPost(base(a.number, { 'app-image': 'ghcr.io/acme/shop:1', database: 'postgresql', 'test-image': 'local/test:pass', 'test-command': 'npm test' }));
+    expect(pass.main.exitCode, pass.main.stdout).toBe(0);
+    expect(pass.main.outputs['test-result']).toBe('passed');
+    expect(pass.main.outputs['test-exit-code']).toBe('0');
+    expect(pass.main.outputs['job-name']).toMatch(/^test-\d+-1/);
+    const got = pass.main.lines.filter((l) => l.startsWith('test line '));
+    expect(got).toEqual(lines);
+    // The pod's workflow commands are inside a stop-commands section: the runner ignores them.
+    const start = pass.main.lines.findIndex((l) => l.startsWith('::stop-commands::'));
+    const token = pass.main.lines[start]?.slice('::stop-commands::'.length) ?? '';
+    const end = pass.main.lines.indexOf(`::${token}::`);
+    const evil = pass.main.lines.indexOf('::error::from the pod');
+    expect(token.length).toBeGreaterThan(16);
+    expect(start).toBeLessThan(evil);
+    expect(evil).toBeLessThan(end);
+    expect(pass.main.lines.filter((l) => l.startsWith('::error'))).toEqual(['::error::from the pod']);
+    expect(pass.main.result?.phases.map((p) => p.name)).toContain('Test');
+    expect(await exists(['namespace', a.ns])).toBe(false);
+
+    const b = pr();
+    await registerPodLogs(b.ns, file);
+    const fail = await runMainAndPost(base(b.number, { 'test-image': 'local/test:fail', 'test-command': 'npm test' }));
+    expect(fail.main.exitCode).toBe(1);
+    expect(fail.main.outputs['test-result']).toBe('failed');
+    expect(fail.main.outputs['test-exit-code']).toBe('1');
+    expect(failLines(fail.main).filter((l) => l.includes('title=kube-ephemeral'))).toEqual([expect.stringMatching(/job test-\d+-1\S* failed: container test exited with code 1/)]);
+    expect(fail.main.lines.filter((l) => l.startsWith('test line '))).toEqual(lines);
+    expect(fail.post.stdout).toMatch(/the run failed; on-failure: delete/);
+    expect(await exists(['namespace', b.ns])).toBe(false);
+  });
+});
