@@ -75,6 +75,8 @@ export class Report {
   }
 
   toResult(status: Status, cause?: string): Result {
+    // Rendered HTML for the job summary is not part of the machine-readable record.
+    const { summarySections: _html, ...extra } = this.extra;
     return {
       command: this.command,
       status,
@@ -85,7 +87,7 @@ export class Report {
       serverVersion: this.serverVersion,
       dryRun: this.dryRun,
       ...(cause ? { cause } : {}),
-      ...this.extra,
+      ...extra,
     };
   }
 }

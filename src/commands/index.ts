@@ -1,9 +1,14 @@
 import { ActionError } from '../errors.js';
 import type { Command } from '../inputs.js';
 import type { CommandFn } from './types.js';
+import { apply } from './apply.js';
 import { down } from './down.js';
 import { list } from './list.js';
+import { restart } from './restart.js';
+import { rollback } from './rollback.js';
 import { runJobCommand } from './run-job.js';
+import { scale } from './scale.js';
+import { status } from './status.js';
 import { up } from './up.js';
 
 const notYet =
@@ -17,10 +22,10 @@ export const COMMAND_HANDLERS: Record<Command, CommandFn> = {
   down,
   cleanup: notYet('cleanup'),
   list,
-  status: notYet('status'),
-  apply: notYet('apply'),
-  scale: notYet('scale'),
-  restart: notYet('restart'),
-  rollback: notYet('rollback'),
+  status,
+  apply,
+  scale,
+  restart,
+  rollback,
   'run-job': runJobCommand,
 };

@@ -1,5 +1,6 @@
 import { ANNOTATION, LABEL, MANAGED_BY, MANAGER } from '../environment/ownership.js';
 import type { List, Namespace } from '../kube/types.js';
+import { addSummarySection, age, heading, htmlTable } from './ops-common.js';
 import type { CommandFn } from './types.js';
 
 export interface EnvironmentRow {
@@ -40,7 +41,15 @@ export const list: CommandFn = async ({ kube, log, report, clock, signal }) => {
   const rows = environmentRows(res.items, clock.now());
   log.info(`${rows.length} environment(s) managed by kube-ephemeral`);
   for (const r of rows) {
-    log.info(`  ${r.namespace}  repo=${r.repository} pr=${r.pr || '-'} age=${r.ageSeconds}s expires-at=${r.expiresAt || '-'} ${r.phase}`);
+    log.info(`  ${r.namespace}  repo=${r.repository} pr=${r.pr || '-'} age=${age(r.ageSeconds)} expires-at=${r.expiresAt || '-'} ${r.phase}`);
   }
   report.set('environments', rows);
+  addSummarySection(
+    report,
+    heading(`Environments managed by kube-ephemeral (${rows.length})`) +
+      htmlTable(
+        ['Namespace', 'Repository', 'PR', 'Age', 'Expires at', 'Phase'],
+        rows.map((r) => [r.namespace, r.repository, r.pr || '-', age(r.ageSeconds), r.expiresAt || '-', r.phase]),
+      ),
+  );
 };

@@ -75,7 +75,9 @@ export async function applySet(kube: Kube, applier: Applier, objects: readonly K
         if (!info.namespaced && o.namespacedOnly) {
           throw new ActionError(`${o.namespacedOnly}: ${describeObject(obj)} is cluster-scoped; only namespaced objects can go into the environment's namespace (use command apply for cluster-scoped objects)`);
         }
-        const meta = { ...obj.metadata, labels: { ...obj.metadata?.labels, ...o.labels } };
+        // No empty `labels: {}`: on a custom resource it makes every apply a change (rv bump).
+        const labels = { ...obj.metadata?.labels, ...o.labels };
+        const meta = { ...obj.metadata, ...(Object.keys(labels).length ? { labels } : {}) };
         if (info.namespaced && o.namespace) meta.namespace = o.namespace;
         const applied = await applier.apply({ ...obj, metadata: meta }, { dryRun: o.dryRun, force: o.force ?? true, detectUnchanged: o.detectUnchanged ?? false, signal: o.signal });
         const action = o.dryRun ? `${applied.action} (dry run)` : applied.action;

@@ -1,6 +1,6 @@
 import { ActionError } from '../errors.js';
 import { FIELD_MANAGER } from '../environment/ownership.js';
-import { KubeApiError, isNotFound } from './errors.js';
+import { KubeApiError } from './errors.js';
 import type { Kube } from './http.js';
 import { Discovery, objectPath, type ResourceInfo } from './discovery.js';
 import type { KubeObject } from './types.js';
@@ -20,7 +20,7 @@ export interface ApplyOptions {
   readonly dryRun?: boolean;
   /** Take over fields owned by another manager (SSA force). The action's own objects are always forced. */
   readonly force?: boolean;
-  /** Read each object first to tell configured from unchanged (one more request per object). */
+  /** Tell configured from unchanged (one more request per object: a server-side dry run first). */
   readonly detectUnchanged?: boolean;
   readonly signal?: AbortSignal;
 }
@@ -54,16 +54,19 @@ export class Applier {
     const namespace = info.namespaced ? obj.metadata?.namespace : undefined;
     if (info.namespaced && !namespace) throw new ActionError(`${describeObject(obj)} is namespaced but has no namespace`);
     const path = objectPath(info, namespace, name);
-    let before: string | undefined;
-    if (o.detectUnchanged) {
+    const body = applyBody({ ...obj, metadata: { ...obj.metadata, ...(namespace ? { namespace } : {}) } });
+    // The resourceVersion before the change, from a server-side dry run of the same apply (a dry
+    // run answers with the stored version): no more permission than the apply itself (no `get`),
+    // and a conflict is reported here, before anything changes.
+    let before: { existed: boolean; version: string | undefined } | undefined;
+    if (o.detectUnchanged && !o.dryRun) {
       try {
-        const cur = await this.kube.request<KubeObject>({ method: 'GET', path, ...(o.signal ? { signal: o.signal } : {}) });
-        before = cur.metadata?.resourceVersion;
+        const dry = await this.patchApply(path, body, { ...o, dryRun: true });
+        before = { existed: !dry.created, version: dry.object.metadata?.resourceVersion };
       } catch (err) {
-        if (!isNotFound(err)) throw err;
+        throw explainApplyError(err, obj);
       }
     }
-    const body = applyBody({ ...obj, metadata: { ...obj.metadata, ...(namespace ? { namespace } : {}) } });
     let result: { object: KubeObject; created: boolean };
     try {
       result = await this.patchApply(path, body, o);
@@ -72,8 +75,8 @@ export class Applier {
     }
     const after = result.object.metadata?.resourceVersion;
     let action: ApplyAction = result.created ? 'created' : 'configured';
-    if (o.detectUnchanged && !result.created) action = before === undefined ? 'created' : before === after ? 'unchanged' : 'configured';
-    if (!o.detectUnchanged && !result.created) action = 'applied';
+    if (before && !result.created) action = !before.existed ? 'created' : before.version === after ? 'unchanged' : 'configured';
+    if ((!o.detectUnchanged || o.dryRun) && !result.created) action = 'applied';
     return { object: result.object, kind, name, namespace, action, info };
   }
 
