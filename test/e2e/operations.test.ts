@@ -287,6 +287,9 @@ describe('restart', () => {
     const ns = await namespace('ops-restart');
     await applyYaml(deploymentYaml('web', 'ghcr.io/acme/web:1', 2), ns);
     await rolloutStatus(ns, 'web');
+    const dry = await act('restart: dry run', { command: 'restart', namespace: ns, deployment: 'web', 'dry-run': 'true' });
+    expect(dry.exitCode, dry.stdout).toBe(0);
+    expect((await deployment(ns, 'web')).spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt']).toBeUndefined();
     const t0 = Date.now();
     const run = await act('restart: deployment', { command: 'restart', namespace: ns, deployment: 'web', timeout: '1m' });
     expect(run.exitCode, run.stdout).toBe(0);
@@ -345,6 +348,11 @@ describe('rollback', () => {
       expect(revisionsOf(await replicaSets(ours, 'web'))).toEqual(revisionsOf(await replicaSets(theirs, 'web')));
     };
     await same();
+
+    const dry = await act('rollback: dry run', { command: 'rollback', namespace: ours, deployment: 'web', 'dry-run': 'true' });
+    expect(dry.exitCode, dry.stdout).toBe(0);
+    expect(dry.outputs.revision).toBe('2');
+    await same(); // nothing changed
 
     const prev = await act('rollback: previous', { command: 'rollback', namespace: ours, deployment: 'web', timeout: '1m' });
     await kubectl(['rollout', 'undo', 'deployment/web', '-n', theirs]);
