@@ -352,7 +352,8 @@ apply_objects() {
   log "applying kwok CRDs (Stage, Logs, ClusterLogs from sigs.k8s.io/kwok@$KWOK_VERSION) and RBAC"
   kubectl apply --server-side --force-conflicts -f "$b/kwok.x-k8s.io_stages.yaml" \
     -f "$b/kwok.x-k8s.io_logs.yaml" -f "$b/kwok.x-k8s.io_clusterlogs.yaml" -f "$ROOT/rbac/kube-ephemeral.yaml" >/dev/null
-  # the harness's token user holds exactly the action's ClusterRole
+  # the harness's token user holds exactly the action's two ClusterRoles (bound as
+  # rbac/kube-ephemeral.yaml binds them to the action's ServiceAccount)
   kubectl apply -f - >/dev/null <<EOF
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
@@ -362,6 +363,19 @@ roleRef:
   apiGroup: rbac.authorization.k8s.io
   kind: ClusterRole
   name: kube-ephemeral
+subjects:
+- apiGroup: rbac.authorization.k8s.io
+  kind: User
+  name: kube-ephemeral
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: kube-ephemeral-environment-test-user
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: kube-ephemeral-environment
 subjects:
 - apiGroup: rbac.authorization.k8s.io
   kind: User

@@ -1,5 +1,6 @@
 import { readRunContext } from '../context.js';
-import { describeTeardown, teardownNamespace } from '../environment/teardown.js';
+import { lockForPost } from '../environment/lock.js';
+import { describeTeardown, teardownNamespace, type TeardownOutcome } from '../environment/teardown.js';
 import { ownerOf } from '../environment/target.js';
 import { ANNOTATION } from '../environment/ownership.js';
 import { readInputs } from '../inputs.js';
@@ -32,7 +33,16 @@ export const upPost: PostHandler = async (saved, deps) => {
     line = `namespace ${saved.namespace} is kept until ${expires} (then command: cleanup deletes it)`;
     log.warning(line, { title: 'kube-ephemeral kept an environment' });
   } else {
-    const out = await teardownNamespace(kube, saved.namespace, ownerOf(ctx), { timeoutMs: inputs.timeoutMs, signal, dryRun: false, log, now: () => deps.clock.now() });
+    // A run superseded by a newer one (or whose environment another run holds) leaves it to that run.
+    const guard = await lockForPost({ kube, log, clock: deps.clock, signal, ctx, timeoutMs: inputs.timeoutMs }, saved.namespace, ownerOf(ctx));
+    if (guard.kind === 'left') {
+      log.info(guard.message);
+      await writeSummary(`<h3>kube-ephemeral post</h3>\n<p>${escapeHtml(guard.message)}</p>\n`, log);
+      return; // its PR comment and deployment belong to that run too
+    }
+    const teardown = (s: AbortSignal): Promise<TeardownOutcome> =>
+      teardownNamespace(kube, saved.namespace, ownerOf(ctx), { timeoutMs: inputs.timeoutMs, signal: s, dryRun: false, log, now: () => deps.clock.now() });
+    const out = guard.kind === 'locked' ? await guard.lock.run(teardown) : await teardown(signal);
     line = describeTeardown(saved.namespace, out);
     if (out.state === 'stuck' || out.state === 'not-owned') log.warning(line, { title: 'kube-ephemeral left a namespace behind' });
     else log.info(line);

@@ -8,6 +8,7 @@ import { REVISION, waitForWorkloads } from '../kube/workloads.js';
 import { runTestJob } from './up-test.js';
 import { lockEnvironment } from '../environment/lock.js';
 import { prepareUp, type PreparedUp } from './up-prepare.js';
+import { requireApplyPermissions, requireUpPermissions } from './up-guard.js';
 import type { CommandDeps, CommandFn } from './types.js';
 
 /**
@@ -17,18 +18,18 @@ import type { CommandDeps, CommandFn } from './types.js';
 export const up: CommandFn = async (deps) => {
   const { report, state, inputs } = deps;
   // Everything that can be checked without changing the cluster, first.
+  await requireUpPermissions(deps);
   const p = await prepareUp(deps);
+  await requireApplyPermissions(deps, p);
   report.namespace = p.target.namespace;
   report.output('namespace', p.target.namespace);
   if (p.plan.appUrl) report.output('app-url', p.plan.appUrl);
   if (p.plan.databaseUrl) report.output('database-url', p.plan.databaseUrl);
   if (!inputs.dryRun) state.begin('up', p.target.namespace, p.target.mode);
-  const release = inputs.dryRun ? async () => undefined : await lockEnvironment(deps, p.target, 'up');
-  try {
-    await phases(deps, p);
-  } finally {
-    await release();
-  }
+  if (inputs.dryRun) return phases(deps, p);
+  // One run at a time per PR: a newer run or a down makes this one stop (lock.signal aborts).
+  const lock = await lockEnvironment(deps, p.target, 'up');
+  await lock.run((signal) => phases({ ...deps, signal }, { ...p, existing: lock.namespace ?? p.existing }));
 };
 
 async function phases(deps: CommandDeps, p: PreparedUp): Promise<void> {
