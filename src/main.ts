@@ -47,24 +47,26 @@ export async function runMain(deps: MainDeps = { log: runnerLog, clock: systemCl
   let cause: string | undefined;
   let github: GitHub | undefined;
   let feedback: FeedbackDeps | undefined;
+  let details: readonly string[] = [];
   try {
     inputs = readInputs();
     report = new Report(inputs.command, clock, inputs.dryRun);
     const ctx = readRunContext();
+    github = createGitHub(inputs.githubToken, ctx.apiUrl);
+    feedback = { inputs, ctx, github, log };
+    await feedbackStart(feedback);
     const { kube, server, context } = connectFromInputs({ kubeconfig: inputs.kubeconfig, context: inputs.context }, (s) => log.setSecret(s));
     const version = await serverVersion(kube, signal);
     report.serverVersion = version.gitVersion;
     log.info(`Connected to ${server} (context ${context || '-'}, Kubernetes ${version.gitVersion})${inputs.dryRun ? ' — dry run: nothing will be changed' : ''}`);
-    github = createGitHub(inputs.githubToken, ctx.apiUrl);
-    feedback = { inputs, ctx, github, log };
-    await feedbackStart(feedback);
     await COMMAND_HANDLERS[inputs.command]({ inputs, ctx, kube, log, clock, state, report, signal, github });
   } catch (err) {
     status = signal.aborted ? 'cancelled' : 'failure';
     const reason: unknown = signal.aborted ? signal.reason : err;
     cause = errorMessage(reason).split('\n')[0];
     log.error(cause ?? 'failed', { title: `kube-ephemeral ${report.command} failed` });
-    for (const line of errorDetails(reason)) log.info(line);
+    details = errorDetails(reason);
+    for (const line of details) log.info(line);
     if (!(reason instanceof ActionError)) log.debug(String((err as Error)?.stack ?? err));
     process.exitCode = 1;
   } finally {
@@ -73,7 +75,7 @@ export async function runMain(deps: MainDeps = { log: runnerLog, clock: systemCl
     const result = report.toResult(status, cause);
     for (const [k, v] of Object.entries(report.outputs)) core.setOutput(k, v);
     core.setOutput('result', JSON.stringify(result));
-    if (feedback) await feedbackEnd(feedback, result);
-    await writeSummary(renderSummary(result, (report.extra.summarySections as string[] | undefined) ?? []), log);
+    if (feedback) await feedbackEnd(feedback, result, report.outputs);
+    await writeSummary(renderSummary(result, (report.extra.summarySections as string[] | undefined) ?? [], { outputs: report.outputs, details }), log);
   }
 }

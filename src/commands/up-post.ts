@@ -8,6 +8,8 @@ import { connectFromInputs } from '../kube/connect.js';
 import { readNamespace } from '../kube/namespace.js';
 import { writeSummary } from '../github/write-summary.js';
 import { escapeHtml } from '../github/escape.js';
+import { createGitHub } from '../github/client.js';
+import { feedbackAfterPost } from '../github/feedback.js';
 import type { PostHandler } from './post-handlers.js';
 
 /** Pure: what post does with an ephemeral environment. A run that never finished counts as failed. */
@@ -27,6 +29,7 @@ export const upPost: PostHandler = async (saved, deps) => {
   log.info(`kube-ephemeral post: the run ${how}; on-${saved.outcome === 'success' ? 'success' : 'failure'}: ${action}`);
   const signal = AbortSignal.timeout(inputs.timeoutMs + 30_000);
   let line: string;
+  let outcome: Parameters<typeof feedbackAfterPost>[2] = 'kept';
   if (action === 'keep') {
     const ns = await readNamespace(kube, saved.namespace, signal);
     const expires = ns?.metadata?.annotations?.[ANNOTATION.expiresAt] ?? 'unknown';
@@ -44,8 +47,10 @@ export const upPost: PostHandler = async (saved, deps) => {
       teardownNamespace(kube, saved.namespace, ownerOf(ctx), { timeoutMs: inputs.timeoutMs, signal: s, dryRun: false, log, now: () => deps.clock.now() });
     const out = guard.kind === 'locked' ? await guard.lock.run(teardown) : await teardown(signal);
     line = describeTeardown(saved.namespace, out);
+    outcome = out.state === 'would-delete' ? 'kept' : out.state;
     if (out.state === 'stuck' || out.state === 'not-owned') log.warning(line, { title: 'kube-ephemeral left a namespace behind' });
     else log.info(line);
   }
   await writeSummary(`<h3>kube-ephemeral post</h3>\n<p>${escapeHtml(line)}</p>\n`, log);
+  await feedbackAfterPost({ inputs, ctx, github: createGitHub(inputs.githubToken, ctx.apiUrl), log }, saved.namespace, outcome, line);
 };

@@ -5,6 +5,7 @@ import { applySet } from '../kube/apply-set.js';
 import { waitDefaultServiceAccount, waitNamespaceGone } from '../kube/namespace.js';
 import type { Deployment, KubeObject } from '../kube/types.js';
 import { REVISION, waitForWorkloads } from '../kube/workloads.js';
+import { readQuotaUsage } from '../kube/quota.js';
 import { runTestJob } from './up-test.js';
 import { lockEnvironment } from '../environment/lock.js';
 import { prepareUp, type PreparedUp } from './up-prepare.js';
@@ -40,6 +41,7 @@ async function phases(deps: CommandDeps, p: PreparedUp): Promise<void> {
     await report.phase(log, 'Wait for readiness', () =>
       waitForWorkloads(deps.kube, p.target.namespace, p.waitFor, { timeoutMs: inputs.timeoutMs, signal: deps.signal, log }),
     );
+    if (p.target.mode === 'ephemeral') await recordQuota(deps, p.target.namespace);
   }
   if (p.plan.testJob) await report.phase(log, 'Test', () => runTestJob(deps, p));
   else report.output('test-result', 'skipped');
@@ -70,7 +72,10 @@ async function namespacePhase(deps: CommandDeps, p: PreparedUp): Promise<void> {
     ...(p.dryRunNamespace ? { namespace: p.dryRunNamespace } : {}),
   });
   const expires = p.plan.namespace?.metadata?.annotations?.[ANNOTATION.expiresAt];
-  if (expires) log.info(`  expires at ${expires} (ttl ${p.ttl}, renewed by every up)`);
+  if (expires) {
+    deps.report.set('expiresAt', expires);
+    log.info(`  expires at ${expires} (ttl ${p.ttl}, renewed by every up)`);
+  }
   if (!inputs.dryRun) await waitDefaultServiceAccount(kube, ns, { timeoutMs: inputs.timeoutMs, signal });
 }
 
@@ -114,3 +119,11 @@ async function deployPhase(deps: CommandDeps, p: PreparedUp): Promise<void> {
   }
 }
 
+/** What the environment uses of its quota once it is ready, for the summary; best effort. */
+async function recordQuota(deps: CommandDeps, namespace: string): Promise<void> {
+  try {
+    deps.report.set('quota', await readQuotaUsage(deps.kube, namespace, deps.signal));
+  } catch (err) {
+    deps.log.debug(`could not read the quota of ${namespace}: ${(err as Error).message}`);
+  }
+}

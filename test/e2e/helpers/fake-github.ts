@@ -38,7 +38,8 @@ interface Fault {
 }
 
 /**
- * A local stand-in for the GitHub REST API, serving the endpoints the action uses (issue comments,
+ * A local stand-in for the GitHub REST API, serving the endpoints the action uses (issue comments
+ * listed, created, read and edited,
  * deployments and their statuses, pull requests) from memory and recording every request.
  */
 export class FakeGitHub {
@@ -124,10 +125,11 @@ export class FakeGitHub {
         return send(201, c);
       }
     }
-    if ((m = /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/.exec(p)) && method === 'PATCH') {
+    if ((m = /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/.exec(p)) && (method === 'PATCH' || method === 'GET')) {
       const id = Number(m[1]);
       for (const list of this.comments.values()) {
         const c = list.find((x) => x.id === id);
+        if (c && method === 'GET') return send(200, c);
         if (c) {
           c.body = String(b.body ?? '');
           c.updated_at = now;
