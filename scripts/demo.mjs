@@ -67,6 +67,7 @@ const common = {
   },
   event: pullRequestEvent({ number: pr, sha: '4f2a9c1e'.padEnd(40, '0') }),
   repository: 'acme/shop',
+  runId: String(Math.floor(Date.now() / 1000)), // main and post are steps of one run
   apiUrl: github.url,
   onLine: (line) => console.log(line),
 };

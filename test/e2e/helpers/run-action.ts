@@ -100,6 +100,13 @@ export function parseFileCommands(text: string): Record<string, string> {
   return out;
 }
 
+let lastRunId = Date.now() - 1_700_000_000_000;
+/** Run ids increase from run to run, as GitHub's do (later runs win the PR comment and the lease). */
+export function nextRunId(): string {
+  lastRunId += 1 + Math.floor(Math.random() * 10);
+  return String(lastRunId);
+}
+
 /** Runs the bundled action as the GitHub runner does: `node dist/index.js` with INPUT_*, GITHUB_* and file commands. */
 export async function runAction(o: RunOptions): Promise<ActionRun> {
   const dir = mkdtempSync(join(tmpdir(), 'ke-run-'));
@@ -115,7 +122,7 @@ export async function runAction(o: RunOptions): Promise<ActionRun> {
     GITHUB_EVENT_NAME: o.eventName ?? 'pull_request',
     GITHUB_EVENT_PATH: files.event,
     GITHUB_SHA: 'f'.repeat(40),
-    GITHUB_RUN_ID: o.runId ?? String(100000 + Math.floor(Math.random() * 900000)),
+    GITHUB_RUN_ID: o.runId ?? nextRunId(),
     GITHUB_RUN_ATTEMPT: o.runAttempt ?? '1',
     GITHUB_SERVER_URL: 'https://github.example',
     GITHUB_API_URL: o.apiUrl ?? 'http://127.0.0.1:9', // nothing listens: a test that needs GitHub passes the fake's URL
@@ -189,6 +196,8 @@ export async function runAction(o: RunOptions): Promise<ActionRun> {
 
 /** Runs main, then post with main's saved state and the same inputs, as the runner does at the end of the job. */
 export async function runMainAndPost(o: RunOptions, post: Partial<RunOptions> = {}): Promise<{ main: ActionRun; post: ActionRun }> {
+  // Main and post are steps of one job: the same run id and attempt.
+  o = { ...o, runId: o.runId ?? nextRunId() };
   const main = await runAction(o);
   const postRun = await runAction({ ...o, killAfterMs: undefined, killWhen: undefined, onLine: undefined, ...post, state: main.state });
   return { main, post: postRun };
