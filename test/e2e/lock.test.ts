@@ -157,6 +157,24 @@ describe('the environment lock', () => {
     expect(await exists(['namespace', ns])).toBe(false);
   });
 
+  it('two runs started at the same moment (both create the namespace and the lease): the newer one deploys, the older one yields', async () => {
+    const { number, ns } = pr();
+    const older = nextRun++;
+    const newer = nextRun++;
+    const [a, b] = await Promise.all([
+      runAction(upRun(number, older, sha('1'), { 'app-image': 'local/app:old' })),
+      runAction(upRun(number, newer, sha('2'), { 'app-image': 'local/app:new' })),
+    ]);
+    expect(b.exitCode, b.stdout).toBe(0);
+    expect(a.exitCode, a.stdout).toBe(1);
+    // Depending on who got the lease first: the older stops before changing anything, or is superseded.
+    expect(errors(a)[0]).toMatch(new RegExp(`run ${newer} \\(attempt 1, head SHA 2222222\\) \\S+ is newer and (holds|has already deployed|takes over) ${ns}; this run \\(head SHA 1111111\\)`));
+    const nsObj = await getJson<{ metadata: { labels: Record<string, string> } }>(['get', 'namespace', ns]);
+    expect(nsObj.metadata.labels['kube-ephemeral.io/head-sha']).toBe(sha('2'));
+    const app = await getJson<{ spec: { template: { spec: { containers: { image: string }[] } } } }>(['get', 'deployment', 'app', '-n', ns]);
+    expect(app.spec.template.spec.containers[0]?.image).toBe('local/app:new');
+  });
+
   it("a crashed holder's lease expires: the next run waits for it, showing the holder, then takes over", async () => {
     const { number, ns } = pr();
     const crashed = nextRun++;
