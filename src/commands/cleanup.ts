@@ -15,6 +15,8 @@ import { SharedInformer } from '../kube/shared-wait.js';
 import type { List, Namespace } from '../kube/types.js';
 import { TimeoutError } from '../kube/wait.js';
 import { renderSweepSummary, type SweepResult } from './cleanup-report.js';
+import type { GitHub } from '../github/client.js';
+import { markEnvironmentGone } from '../github/environment-gone.js';
 import type { CommandDeps, CommandFn } from './types.js';
 
 /** DELETE requests (and stuck diagnoses) in flight at once; the waits all share one watch. */
@@ -86,6 +88,7 @@ export const cleanup: CommandFn = async (deps) => {
     report.set('kept', result.kept);
     report.set('failed', result.failed);
     report.set('summarySections', [renderSweepSummary(result, inputs.dryRun)]);
+    if (github && !inputs.dryRun && (inputs.comment || inputs.githubDeployment)) await tellGitHub(deps, github, result.deleted);
     for (const k of result.kept.filter((x) => x.kind === 'unlabelled')) log.warning(`${k.namespace}: ${k.reason}`, { title: 'kube-ephemeral cleanup left a namespace alone' });
     for (const f of result.failed) log.warning(`${f.namespace}: ${f.reason}${f.blockers.length ? `: ${f.blockers.join('; ')}` : ''}`, { title: 'kube-ephemeral cleanup could not delete' });
     log.info(
@@ -103,6 +106,26 @@ export const cleanup: CommandFn = async (deps) => {
     shared.close();
   }
 };
+
+/** Each deleted environment's PR comment says so and its GitHub Deployments become inactive (never throws). */
+async function tellGitHub(deps: CommandDeps, github: GitHub, deleted: SweepResult['deleted']): Promise<void> {
+  const { inputs, ctx, log, signal } = deps;
+  for (const d of deleted) {
+    if (d.pr === undefined) continue;
+    const out = await markEnvironmentGone(github, ctx, d.pr, d.namespace, {
+      log,
+      comment: inputs.comment,
+      deployment: inputs.githubDeployment,
+      reason: `deleted by cleanup: ${d.reason}`,
+      command: 'cleanup',
+      signal,
+    });
+    if (out.unreachable) {
+      log.warning('GitHub does not answer: the other deleted environments are not marked on their PRs', { title: 'kube-ephemeral: GitHub feedback' });
+      return;
+    }
+  }
+}
 
 /** The live environment locks of every namespace, in one list (an expired environment whose run is still working is kept). */
 async function listLocks(kube: Kube, nowMs: number, signal: AbortSignal): Promise<ReturnType<typeof liveLocks>> {

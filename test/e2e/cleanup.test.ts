@@ -65,6 +65,10 @@ beforeAll(async () => {
   gh.pulls.set(pr.finalizer, { state: 'open', merged: false });
   gh.pulls.set(pr.expiredOpen, { state: 'open', merged: false });
   gh.fail('GET', new RegExp(`/pulls/${pr.apiError}$`), 502);
+  // The GitHub Deployments of two environments: the deleted one's becomes inactive, the kept one's stays.
+  for (const [id, n] of [[1, pr.merged], [2, pr.open]] as const) {
+    gh.deployments.push({ id, environment: `pr-${n}`, ref: 'feature', sha: 'a'.repeat(40), statuses: [{ id: 10 + id, state: 'success' }] });
+  }
   const docs = [
     namespaceYaml(pr.expired, { expires: past }),
     namespaceYaml(pr.open, { expires: future }),
@@ -140,6 +144,10 @@ describe('cleanup', () => {
     expect([...new Set(asked)].sort()).toEqual([pr.open, pr.merged, pr.closed, pr.apiError].sort());
     for (const n of [pr.open, pr.merged, pr.closed]) expect(asked.filter((x) => x === n)).toHaveLength(1);
     expect(gh.requests.every((q) => q.path.startsWith(`/repos/${repository}/`))).toBe(true);
+
+    // The deleted environment's GitHub Deployment is inactive now; the kept one's is untouched.
+    expect(gh.deployments.find((d) => d.id === 1)?.statuses.at(-1)?.state).toBe('inactive');
+    expect(gh.deployments.find((d) => d.id === 2)?.statuses.map((x) => x.state)).toEqual(['success']);
 
     // Reported where a person looks: the error annotation, warnings, the summary.
     expect(run.lines.find((l) => l.startsWith('::error'))).toMatch(new RegExp(`cleanup: 1 of 5 deletion\\(s\\) failed: ${name(pr.finalizer)} \\(stuck in Terminating.*configmap/held has finalizers example.com/block\\)`));
