@@ -7,6 +7,7 @@ import { createGitHub, type GitHub } from './github/client.js';
 import { feedbackEnd, feedbackStart, type FeedbackDeps } from './github/feedback.js';
 import { renderSummary } from './github/summary.js';
 import { writeSummary } from './github/write-summary.js';
+import { neutralizeCommands } from './github/safe-output.js';
 import { readInputs, type Inputs } from './inputs.js';
 import { connectFromInputs, serverVersion } from './kube/connect.js';
 import { runnerLog, type Log } from './log.js';
@@ -66,7 +67,8 @@ export async function runMain(deps: MainDeps = { log: runnerLog, clock: systemCl
     cause = errorMessage(reason).split('\n')[0];
     log.error(cause ?? 'failed', { title: `kube-ephemeral ${report.command} failed` });
     details = errorDetails(reason);
-    for (const line of details) log.info(line);
+    // Details can quote the cluster and pod logs: nothing in them may act as a workflow command.
+    for (const line of details) log.info(neutralizeCommands(line));
     if (!(reason instanceof ActionError)) log.debug(String((err as Error)?.stack ?? err));
     process.exitCode = 1;
   } finally {

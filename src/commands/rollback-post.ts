@@ -54,8 +54,8 @@ async function deleteCreated(io: Io, ns: string, name: string): Promise<Reverted
   await io.kube.request<unknown>({
     method: 'DELETE',
     path: path(ns, name),
-    query: { propagationPolicy: 'Background' },
-    body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: d.metadata?.uid } },
+    // With a DeleteOptions body the server ignores query parameters: everything goes in the body.
+    body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background', preconditions: { uid: d.metadata?.uid } },
     signal: io.signal,
   });
   return { deployment: name, recorded: null, action: 'deleted', detail: 'created by the run; deleted' };

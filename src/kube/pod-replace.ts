@@ -78,9 +78,9 @@ export async function replacePod(kube: Kube, ns: string, name: string, o: Replac
   await kube.request<unknown>({
     method: 'DELETE',
     path: `${podsPath(ns)}/${encodeURIComponent(name)}`,
-    query: o.dryRun ? { dryRun: 'All' } : {},
     // Only this pod, as it is now: a pod of the same name created meanwhile is not touched.
-    body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: pod.metadata?.uid } },
+    // With a DeleteOptions body the server ignores query parameters: dryRun must be in the body.
+    body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: pod.metadata?.uid }, ...(o.dryRun ? { dryRun: ['All'] } : {}) },
     signal: o.signal,
   });
   o.log.info(`  deleted pod/${name} (controlled by ${owner})${o.dryRun ? ' (dry run)' : ''}`);

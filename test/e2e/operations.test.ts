@@ -310,6 +310,9 @@ describe('restart', () => {
     await rolloutStatus(ns, 'web');
     const pods = await getJson<{ items: { metadata: { name: string } }[] }>(['get', 'pods', '-n', ns, '-l', 'app=web']);
     const victim = pods.items[0]?.metadata.name ?? '';
+    const dry = await act('restart: pod, dry run', { command: 'restart', namespace: ns, pod: victim, 'dry-run': 'true' });
+    expect(dry.exitCode, dry.stdout).toBe(0);
+    expect(await exists(['pod', victim, '-n', ns])).toBe(true); // a dry run deletes nothing
     const run = await act('restart: pod', { command: 'restart', namespace: ns, pod: victim, timeout: '1m' });
     expect(run.exitCode, run.stdout).toBe(0);
     const replacement = (run.result?.restart as { replacement: string }).replacement;
