@@ -1,13 +1,13 @@
 import type { Clock } from '../clock.js';
 import { ActionError } from '../errors.js';
 import { FIELD_MANAGER } from '../environment/ownership.js';
-import { neutralizeCommands, openSafeSection } from '../github/safe-output.js';
+import { openSafeSection } from '../github/safe-output.js';
 import type { Log } from '../log.js';
-import { creationProblem, eventLines, jobOutcome, podProblem, type Problem } from './diagnosis.js';
+import { collectEvidence, logTail } from './job-evidence.js';
+import { byCreation, decideJob, decidingContainer, decidingPod, outcomeMessage, podSelector, type Decision } from './job-decision.js';
 import { KubeApiError } from './errors.js';
 import type { Kube } from './http.js';
 import { Informer } from './informer.js';
-import { LineSplitter } from './log-resume.js';
 import { followContainerLog, podContainerView, type ContainerView, type ContainerWatch } from './log-follower.js';
 import type { ContainerStatus, Job, KubeEvent, KubeObject, List, Pod } from './types.js';
 import { TimeoutError, waitUntil } from './wait.js';
@@ -51,7 +51,6 @@ export interface JobRunResult {
 
 /** Time the log streams get, after the outcome, to read what is left. */
 const DRAIN_MS = 60_000;
-const CONTROLLER_UID = 'batch.kubernetes.io/controller-uid';
 
 const jobsPath = (ns: string): string => `/apis/batch/v1/namespaces/${encodeURIComponent(ns)}/jobs`;
 
@@ -115,73 +114,6 @@ export async function runJob(deps: JobRunDeps, job: KubeObject, o: JobRunOptions
   }
   deps.log.info(`Created job ${jobName} in namespace ${o.namespace}`);
   return awaitJob(deps, created, { ...o, startedAt: t0 });
-}
-
-type Decision = { readonly kind: 'outcome'; readonly succeeded: boolean; readonly reason: string; readonly message: string } | { readonly kind: 'problem'; readonly problem: Problem };
-
-/** Pure: what the watched state says, or undefined to keep waiting. */
-export function decideJob(job: Job | undefined, uid: string, pods: readonly Pod[], jobEvents: readonly KubeEvent[]): Decision | undefined {
-  const name = job?.metadata?.name ?? '';
-  if (!job || job.metadata?.uid !== uid) {
-    return { kind: 'problem', problem: { reason: 'JobDeleted', message: 'the Job was deleted while it ran' } };
-  }
-  const out = jobOutcome(job);
-  if (out.done) return { kind: 'outcome', succeeded: out.succeeded, reason: out.reason, message: out.message };
-  for (const pod of pods) {
-    const p = podProblem(pod);
-    if (p) return { kind: 'problem', problem: p };
-  }
-  // FailedCreate (quota, LimitRange, admission) only counts while the Job has no pod at all:
-  // with pods running, a rejected extra pod may still be retried successfully.
-  if (!pods.length && !(job.status?.active ?? 0)) {
-    const p = creationProblem(
-      jobEvents.filter((e) => e.involvedObject?.uid === uid),
-      'Job',
-      name,
-    );
-    if (p) return { kind: 'problem', problem: p };
-  }
-  return undefined;
-}
-
-const byCreation = (a: KubeObject, b: KubeObject): number =>
-  (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? '') || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '');
-
-/** Pure: the container whose exit decides (first non-zero exit, else the first terminated one). */
-export function decidingContainer(pod: Pod | undefined): ContainerStatus | undefined {
-  const all = [...(pod?.status?.initContainerStatuses ?? []), ...(pod?.status?.containerStatuses ?? [])];
-  const done = all.filter((c) => c.state?.terminated?.exitCode !== undefined);
-  return done.find((c) => c.state?.terminated?.exitCode !== 0) ?? (pod?.status?.containerStatuses ?? []).find((c) => c.state?.terminated) ?? done[0];
-}
-
-/** Pure: the pod that tells the story of the outcome. */
-export function decidingPod(pods: readonly Pod[], succeeded: boolean | undefined, problemPod?: string): Pod | undefined {
-  const sorted = [...pods].sort(byCreation);
-  if (problemPod) {
-    const p = sorted.find((x) => x.metadata?.name === problemPod);
-    if (p) return p;
-  }
-  const phase = succeeded === undefined ? undefined : succeeded ? 'Succeeded' : 'Failed';
-  return sorted.filter((p) => phase && p.status?.phase === phase).at(-1) ?? sorted.at(-1);
-}
-
-function oneLine(s: string | undefined): string {
-  return (s ?? '').replace(/\s+/g, ' ').trim();
-}
-
-function seconds(ms: number): string {
-  return ms >= 120_000 ? `${Math.round(ms / 60_000)} min` : `${(ms / 1000).toFixed(1)} s`;
-}
-
-/** Pure: the one-line message of an outcome. */
-export function outcomeMessage(jobName: string, d: Decision | { kind: 'timeout'; ms: number }, cs: ContainerStatus | undefined, durationMs: number): string {
-  const t = cs?.state?.terminated;
-  const exit = t?.exitCode !== undefined ? `container ${cs?.name} exited with code ${t.exitCode}${t.reason && t.reason !== 'Error' && t.reason !== 'Completed' ? ` (${t.reason})` : ''}${t.message ? `: ${oneLine(t.message).slice(0, 200)}` : ''}` : '';
-  if (d.kind === 'timeout') return `job ${jobName} did not finish within ${seconds(d.ms)} (job-timeout); it was left as it is`;
-  if (d.kind === 'problem') return `job ${jobName} failed: ${d.problem.reason}: ${d.problem.message}`;
-  if (d.succeeded) return `job ${jobName} passed in ${seconds(durationMs)}${exit && t?.exitCode !== 0 ? ` (${exit})` : ''}`;
-  const why = `${d.reason}${d.message ? `: ${d.message}` : ''}`;
-  return `job ${jobName} failed: ${exit ? `${exit} (${why})` : why}`;
 }
 
 /** A change fan-out that keeps working after the informers stop. */
@@ -368,60 +300,4 @@ function ownedByJob(pod: Pod, uid: string): boolean {
   return !refs?.length || refs.some((r) => r.uid === uid);
 }
 
-/** The pods' label selector: the controller-uid label the API server adds, else the Job's own matchLabels. */
-export function podSelector(job: Job): string {
-  const sel = (job.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels ?? {};
-  const uid = sel[CONTROLLER_UID] ?? job.metadata?.uid;
-  if (sel[CONTROLLER_UID] || !Object.keys(sel).length) return `${CONTROLLER_UID}=${uid ?? ''}`;
-  return Object.entries(sel)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-}
-
-interface EvidenceOptions {
-  readonly pod: string | undefined;
-  readonly container: string | undefined;
-  readonly previous: boolean;
-  readonly readLog: boolean;
-}
-
-/** Thin I/O, best effort: events of the Job and its pods, and the log tail when it was not streamed. */
-async function collectEvidence(kube: Kube, ns: string, uid: string, pods: readonly Pod[], signal: AbortSignal, o: EvidenceOptions): Promise<string[]> {
-  const lines: string[] = [];
-  try {
-    const uids = new Set([uid, ...pods.map((p) => p.metadata?.uid ?? '')]);
-    const all = await kube.request<List<KubeEvent>>({ method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(ns)}/events`, signal });
-    const related = all.items.filter((e) => uids.has(e.involvedObject?.uid ?? ''));
-    if (related.length) lines.push('Events:', ...eventLines(related));
-  } catch {
-    // The one-line cause stands on its own.
-  }
-  if (o.readLog && o.pod && o.container) {
-    const tail = await logTail(kube, ns, o.pod, o.container, o.previous, signal).catch(() => []);
-    if (tail.length) lines.push(`Last log lines of pod ${o.pod} (${o.container}${o.previous ? ', previous run' : ''}):`, ...tail.map((l) => `  ${l}`));
-  }
-  return lines.map(neutralizeCommands);
-}
-
-/** The last lines of a container's log, as text (never parsed as JSON). */
-export async function logTail(kube: Kube, ns: string, pod: string, container: string, previous: boolean, signal: AbortSignal, lines = 20): Promise<string[]> {
-  const res = await kube.open({
-    method: 'GET',
-    path: `/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(pod)}/log`,
-    query: { container, tailLines: lines, limitBytes: 64 * 1024, ...(previous ? { previous: true } : {}) },
-    signal,
-  });
-  const splitter = new LineSplitter();
-  const out: string[] = [];
-  res.setEncoding('utf8');
-  await new Promise<void>((resolve) => {
-    res.on('data', (c: string) => out.push(...splitter.push(c)));
-    res.on('end', () => resolve());
-    res.on('error', () => resolve());
-    res.on('close', () => resolve());
-  });
-  const rest = splitter.flush();
-  if (rest !== undefined) out.push(rest);
-  return out.slice(-lines);
-}
-
+export { decideJob, decidingContainer, decidingPod, logTail, outcomeMessage, podSelector };

@@ -3,6 +3,7 @@ import type { Log } from '../log.js';
 import { creationProblem, deploymentProblem, eventLines, podProblem, type Problem } from './diagnosis.js';
 import type { Kube } from './http.js';
 import { Informer } from './informer.js';
+import { logTail } from './job-evidence.js';
 import type { Deployment, KubeEvent, KubeObject, Pod, ReplicaSet, StatefulSet } from './types.js';
 import { TimeoutError, waitUntil } from './wait.js';
 
@@ -172,16 +173,9 @@ export async function evidence(kube: Kube, namespace: string, target: WorkloadRe
       return io.kind === 'Pod' && podNames.has(io.name) && io.name.startsWith(`${target.name}-`);
     });
     if (related.length) lines.push(`Events of ${describeRef(target)}:`, ...eventLines(related));
-    if (problem?.pod) {
-      const log = await kube
-        .request<string>({
-          method: 'GET',
-          path: `/api/v1/namespaces/${ns}/pods/${encodeURIComponent(problem.pod)}/log`,
-          query: { tailLines: 20, ...(problem.container ? { container: problem.container } : {}), ...(problem.previous ? { previous: true } : {}) },
-        })
-        .catch(() => '');
-      const tail = String(log ?? '').split('\n').filter(Boolean);
-      if (tail.length) lines.push(`Last log lines of pod/${problem.pod}${problem.container ? ` (${problem.container})` : ''}:`, ...tail.map((l) => `  ${l}`));
+    if (problem?.pod && problem.container) {
+      const tail = await logTail(kube, namespace, problem.pod, problem.container, problem.previous ?? false, AbortSignal.timeout(10_000)).catch(() => []);
+      if (tail.length) lines.push(`Last log lines of pod/${problem.pod} (${problem.container}${problem.previous ? ', previous run' : ''}):`, ...tail.map((l) => `  ${l}`));
     }
   } catch {
     // Evidence is best effort: the one-line cause stands on its own.
