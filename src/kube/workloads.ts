@@ -47,9 +47,12 @@ function statefulSetPods(st: StatefulSet, s: Snapshot): Pod[] {
 /** Pure: kubectl's rollout-status rules, plus fail-fast on doomed pods and rejected pod creation. */
 export function assessDeployment(d: Deployment | undefined, name: string, s: Snapshot): Problem | string | true {
   if (!d) return `deployment/${name}: not found yet`;
+  // Until the controller has seen the new spec, the revision annotation, the conditions and so
+  // the "current" pods are those of the previous rollout (e.g. the ImagePullBackOff pods a
+  // rollback is about to remove): judge nothing yet.
+  if ((d.metadata?.generation ?? 0) > (d.status?.observedGeneration ?? 0)) return `deployment/${name}: waiting for the new spec to be observed`;
   const p = deploymentProblem(d) ?? currentPods(d, s).map(podProblem).find(Boolean);
   if (p) return p;
-  if ((d.metadata?.generation ?? 0) > (d.status?.observedGeneration ?? 0)) return `deployment/${name}: waiting for the new spec to be observed`;
   const want = d.spec?.replicas ?? 1;
   const st = d.status ?? {};
   const updated = st.updatedReplicas ?? 0;
@@ -63,9 +66,10 @@ export function assessDeployment(d: Deployment | undefined, name: string, s: Sna
 
 export function assessStatefulSet(st: StatefulSet | undefined, name: string, s: Snapshot): Problem | string | true {
   if (!st) return `statefulset/${name}: not found yet`;
+  // As for Deployments: before the new spec is observed, updateRevision names the old pods.
+  if ((st.metadata?.generation ?? 0) > (st.status?.observedGeneration ?? 0)) return `statefulset/${name}: waiting for the new spec to be observed`;
   const p = creationProblem(s.events.filter((e) => e.involvedObject?.uid === st.metadata?.uid || !e.involvedObject?.uid), 'StatefulSet', name) ?? statefulSetPods(st, s).map(podProblem).find(Boolean);
   if (p) return p;
-  if ((st.metadata?.generation ?? 0) > (st.status?.observedGeneration ?? 0)) return `statefulset/${name}: waiting for the new spec to be observed`;
   const want = st.spec?.replicas ?? 1;
   const ready = st.status?.readyReplicas ?? 0;
   if (ready < want) return `statefulset/${name}: ${ready} of ${want} replicas ready`;
