@@ -16,8 +16,8 @@ function pod(name: string, ownerUid: string, state: 'pull' | 'ok', extraLabels: 
     metadata: { name, ownerReferences: owner(ownerUid), labels: extraLabels },
     status:
       state === 'pull'
-        ? { phase: 'Pending', containerStatuses: [{ name: 'app', ready: false, restartCount: 0, image: 'bad', imageID: '', state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "bad"' } } }] }
-        : { phase: 'Running', containerStatuses: [{ name: 'app', ready: true, restartCount: 0, image: 'good', imageID: '', state: { running: {} } }] },
+        ? { phase: 'Pending', containerStatuses: [{ name: 'app', ready: false, restartCount: 0, state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "bad"' } } }] }
+        : { phase: 'Running', containerStatuses: [{ name: 'app', ready: true, restartCount: 0, state: { running: {} } }] },
   } as Pod;
 }
 
