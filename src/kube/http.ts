@@ -15,7 +15,7 @@ export interface RequestOptions {
   readonly body?: unknown;
   readonly contentType?: string;
   readonly signal?: AbortSignal;
-  /** Send again on 429/5xx/lost connection. Defaults to true for GET only. */
+  /** Send again on 429/5xx/lost connection. Defaults to true for GET only; 429 and a refused connection are retried for every request (see notProcessed). */
   readonly retry?: boolean;
 }
 
@@ -126,7 +126,7 @@ export function createKube(kc: KubeConfig, deps: HttpDeps): Kube {
       try {
         return await fn();
       } catch (err) {
-        if (!retry || attempt >= maxAttempts || !isRetryable(err) || o.signal?.aborted) throw err;
+        if (!(retry || notProcessed(err)) || attempt >= maxAttempts || !isRetryable(err) || o.signal?.aborted) throw err;
         await deps.sleep(backoffMs(attempt, err), o.signal);
       }
     }
@@ -156,6 +156,15 @@ export function createKube(kc: KubeConfig, deps: HttpDeps): Kube {
       return withRetry(o, async () => (await once(o, true)).res);
     },
   };
+}
+
+/**
+ * The server certainly did not act on the request, so any request (a POST too) may be sent again:
+ * 429 (throttled by max-in-flight or priority and fairness, before any handler ran) and a refused
+ * connection (nothing was sent).
+ */
+export function notProcessed(err: unknown): boolean {
+  return (err instanceof KubeApiError && err.status === 429) || (err instanceof KubeNetworkError && err.code === 'ECONNREFUSED');
 }
 
 function header(res: IncomingMessage, name: string): string | undefined {
