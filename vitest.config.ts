@@ -23,6 +23,23 @@ export default defineConfig({
           globalSetup: ['test/e2e/global-setup.ts'],
         },
       },
+      // The fault tests restart the API server of a control plane of their own: only with
+      // `npm run test:faults` (KE_FAULTS=1), never in `npm test`.
+      ...(process.env.KE_FAULTS === '1'
+        ? [
+            {
+              test: {
+                name: 'faults',
+                include: ['test/faults/**/*.test.ts'],
+                environment: 'node',
+                fileParallelism: false,
+                testTimeout: 420_000,
+                hookTimeout: 240_000,
+                globalSetup: ['test/faults/global-setup.ts'],
+              },
+            },
+          ]
+        : []),
     ],
   },
 });
