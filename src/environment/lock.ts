@@ -67,6 +67,9 @@ export interface LockDeps {
   readonly ttlMs?: number;
 }
 
+/** How long a decision waits for the cache to show the effect of its last write before deciding again. */
+const STALE_RECHECK_MS = 2000;
+
 const leasesPath = (ns: string): string => `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(ns)}/leases`;
 const claimOf = (ctx: LockDeps['ctx'], intent: Intent): Claim => ({ intent, runId: ctx.runId, runAttempt: ctx.runAttempt, sha: ctx.sha, runUrl: ctx.runUrl });
 
@@ -199,6 +202,8 @@ async function acquire(d: LockDeps, ns: string, me: Claim, labels: Readonly<Reco
     await shared.start(remaining());
     /** The resourceVersion ('absent': no lease) an action was based on: wait for the cache to move past it. */
     let stale: string | undefined;
+    /** ... but not forever: a conflict the cache never reflects (created and deleted again, a proxy's) is decided again. */
+    let staleUntil = 0;
     for (;;) {
       let waiting: LeaseView | undefined;
       let step: { view: LeaseView | undefined; dec: ReturnType<typeof decideLock> };
@@ -207,7 +212,7 @@ async function acquire(d: LockDeps, ns: string, me: Claim, labels: Readonly<Reco
           () => {
             const lease = current();
             const rv = lease?.metadata?.resourceVersion ?? 'absent';
-            if (stale !== undefined && rv === stale) return undefined;
+            if (stale !== undefined && rv === stale && d.clock.now() < staleUntil) return undefined;
             stale = undefined;
             const view = viewLease(lease, d.clock.now());
             const dec = decideLock(view, me);
@@ -221,7 +226,7 @@ async function acquire(d: LockDeps, ns: string, me: Claim, labels: Readonly<Reco
             }
             return undefined;
           },
-          { timeoutMs: remaining(), recheckAt: () => waiting?.expiresAtMs },
+          { timeoutMs: remaining(), recheckAt: () => (stale !== undefined ? Math.min(staleUntil, waiting?.expiresAtMs ?? Infinity) : waiting?.expiresAtMs) },
         );
       } catch (err) {
         if (err instanceof TimeoutError) {
@@ -257,6 +262,7 @@ async function acquire(d: LockDeps, ns: string, me: Claim, labels: Readonly<Reco
       }
       // Success or a lost race: either way, decide again once the cache has moved on.
       stale = basedOn;
+      staleUntil = d.clock.now() + STALE_RECHECK_MS;
     }
   } finally {
     if (!keep) shared.close();
