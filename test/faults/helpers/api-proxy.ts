@@ -32,6 +32,8 @@ export interface RecordedRequest {
   bytes: number;
   /** Cut by the proxy. */
   cut: boolean;
+  /** The request body (its first 64 kB). */
+  body: string;
   endMs: number | undefined;
 }
 
@@ -206,8 +208,11 @@ export class ApiProxy {
     const method = req.method ?? 'GET';
     const qs = url.search.replace(/^\?/, '');
     const stream = /(^|&)(watch=(1|true)|follow=true)(&|$)/.test(qs);
-    const rec: RecordedRequest = { method, path: url.pathname, query: url.searchParams, atMs: Date.now() - this.t0, status: 0, injected: false, stream, bytes: 0, cut: false, endMs: undefined };
+    const rec: RecordedRequest = { method, path: url.pathname, query: url.searchParams, atMs: Date.now() - this.t0, status: 0, injected: false, stream, bytes: 0, cut: false, body: '', endMs: undefined };
     this.requests.push(rec);
+    req.on('data', (c: Buffer) => {
+      if (rec.body.length < 65_536) rec.body += c.toString('utf8');
+    });
 
     const fault = this.match(this.statusRules, method, url.pathname, qs);
     if (fault) {
