@@ -258,7 +258,7 @@ launch() {
     </dev/null >>"$LOGS/$name.log" 2>&1 9>&- &
   local i
   for ((i = 0; i < 100; i++)); do [[ -s $PIDS/$name.pid ]] && break; sleep 0.05; done
-  log "started $name (pid $(pid_of "$name"), log .cluster/logs/$name.log)"
+  log "started $name (pid $(pid_of "$name"), log ${DIR#"$ROOT"/}/logs/$name.log)"
 }
 
 start() { # start NAME: unless already running, save its command line and launch it
@@ -474,7 +474,7 @@ cmd_up() {
   if [[ -f $PKI/.done ]] && all_healthy; then
     [[ -f $DIR/env && $(readlink -f "$DIR/bin") == "$BIN" ]] || gen_config
     log "already running and healthy: $API_SERVER (kubernetes $KUBE_VERSION, node $NODE_NAME Ready)"
-    log "env: .cluster/env   kubeconfigs: .cluster/kubeconfig, .cluster/kubeconfig-restricted"
+    log "env: ${DIR#"$ROOT"/}/env   kubeconfigs: ${DIR#"$ROOT"/}/kubeconfig, ${DIR#"$ROOT"/}/kubeconfig-restricted"
     return 0
   fi
   gen_pki
@@ -495,7 +495,7 @@ cmd_up() {
   wait_until "node $NODE_NAME Ready, no taints" node_ready
   wait_until "ServiceAccount default/default" default_sa
   log "cluster up in $(elapsed): $API_SERVER (kubernetes $KUBE_VERSION, kwok $KWOK_VERSION)"
-  log "env: .cluster/env   kubeconfigs: .cluster/kubeconfig, .cluster/kubeconfig-restricted"
+  log "env: ${DIR#"$ROOT"/}/env   kubeconfigs: ${DIR#"$ROOT"/}/kubeconfig, ${DIR#"$ROOT"/}/kubeconfig-restricted"
 }
 
 cmd_down() {
