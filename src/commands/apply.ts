@@ -1,7 +1,9 @@
 import { ActionError, InputError } from '../errors.js';
 import { parseManifests, readManifestFiles, substituteImages, unusedSubstitutions } from '../environment/manifests.js';
 import { Applier, describeObject, type Applied } from '../kube/apply.js';
-import { applySet } from '../kube/apply-set.js';
+import { applySet, checkKinds, groupKind, kindsFromCrds } from '../kube/apply-set.js';
+import { isForbidden, isNotFound } from '../kube/errors.js';
+import type { Kube } from '../kube/http.js';
 import { awaitJob } from '../kube/job-run.js';
 import type { Job, KubeObject } from '../kube/types.js';
 import { waitForWorkloads, type WorkloadRef } from '../kube/workloads.js';
@@ -38,6 +40,8 @@ export const apply: CommandFn = async (deps) => {
   for (const name of unusedSubstitutions(parsed, inputs.images)) log.warning(`images: '${name}' matches no container image in manifests`);
   const objects = parsed.map((o) => substituteImages(o, inputs.images));
   const applier = new Applier(kube);
+  await checkKinds(applier.discovery, objects, { input: 'manifests' });
+  if (ns && !objects.some((o) => o.kind === 'Namespace' && o.metadata?.name === ns)) await requireNamespaceExists(kube, ns, signal);
   await checkNamespaces(applier, objects, ns);
 
   const applied = await report.phase(log, `Apply ${objects.length} object(s)${ns ? ` into ${ns}` : ''}${inputs.forceConflicts ? ' (force-conflicts)' : ''}`, () =>
@@ -61,27 +65,33 @@ export const apply: CommandFn = async (deps) => {
 };
 
 /**
- * Before any change: every namespaced object needs a namespace (ours or its own). Discovery also
- * finds unknown kinds here, except those whose CRD is in the same files (known only after it is applied).
+ * Before any change: every namespaced object needs a namespace (ours or its own); custom
+ * resources whose CRD is in the same files are taken as they are (known only once it is applied).
  */
 async function checkNamespaces(applier: Applier, objects: readonly KubeObject[], ns: string | undefined): Promise<void> {
   if (ns) return;
-  const crdKinds = new Set(
-    objects
-      .filter((o) => o.kind === 'CustomResourceDefinition')
-      .map((o) => {
-        const spec = (o as { spec?: { group?: string; names?: { kind?: string } } }).spec;
-        return `${spec?.group ?? ''}/${spec?.names?.kind ?? ''}`;
-      }),
-  );
+  const crdKinds = kindsFromCrds(objects);
   for (const o of objects) {
     if (o.metadata?.namespace) continue;
-    const group = (o.apiVersion ?? '').includes('/') ? (o.apiVersion ?? '').split('/')[0] : '';
-    if (crdKinds.has(`${group}/${o.kind}`)) continue;
+    if (crdKinds.has(groupKind(o))) continue;
     const info = await applier.discovery.lookup(o.apiVersion ?? '', o.kind ?? '');
     if (info.namespaced) {
       throw new InputError(`manifests: ${describeObject(o)} is namespaced but names no namespace; set namespace (or pr-number for a PR's environment), or put metadata.namespace in the file`);
     }
+  }
+}
+
+/**
+ * Before any change: apply never creates the namespace it was pointed at (unless the files hold
+ * it). Credentials bound in that namespace only may not read namespaces: then the apply tells.
+ */
+async function requireNamespaceExists(kube: Kube, ns: string, signal: AbortSignal): Promise<void> {
+  try {
+    await kube.request({ method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(ns)}`, signal });
+  } catch (err) {
+    if (isForbidden(err)) return;
+    if (!isNotFound(err)) throw err;
+    throw new InputError(`namespace: '${ns}' does not exist; apply does not create it (add a Namespace to manifests, or run up first for a PR's environment)`);
   }
 }
 

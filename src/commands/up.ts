@@ -1,7 +1,8 @@
 import { ActionError } from '../errors.js';
 import { ANNOTATION, ownershipLabels } from '../environment/ownership.js';
 import { Applier } from '../kube/apply.js';
-import { applySet } from '../kube/apply-set.js';
+import { Discovery } from '../kube/discovery.js';
+import { applySet, checkKinds } from '../kube/apply-set.js';
 import { waitDefaultServiceAccount, waitNamespaceGone } from '../kube/namespace.js';
 import type { Deployment, KubeObject } from '../kube/types.js';
 import { REVISION, waitForWorkloads } from '../kube/workloads.js';
@@ -22,6 +23,7 @@ export const up: CommandFn = async (deps) => {
   await requireUpPermissions(deps);
   const p = await prepareUp(deps);
   await requireApplyPermissions(deps, p);
+  if (p.userObjects.length) await checkKinds(new Discovery(deps.kube), p.userObjects, { input: 'manifests', namespacedOnly: true });
   report.namespace = p.target.namespace;
   report.output('namespace', p.target.namespace);
   if (p.plan.appUrl) report.output('app-url', p.plan.appUrl);

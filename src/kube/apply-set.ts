@@ -1,7 +1,8 @@
-import { ActionError } from '../errors.js';
+import { ActionError, InputError } from '../errors.js';
 import type { Log } from '../log.js';
 import type { Report } from '../report.js';
 import { Applier, describeObject, type Applied } from './apply.js';
+import type { Discovery } from './discovery.js';
 import type { Kube } from './http.js';
 import { Informer } from './informer.js';
 import type { KubeObject } from './types.js';
@@ -65,16 +66,53 @@ export interface ApplySetOptions {
   readonly timeoutMs: number;
 }
 
+/** Pure: `group/Kind` of the custom resources whose CRDs are among `objects` (known only once applied). */
+export function kindsFromCrds(objects: readonly KubeObject[]): Set<string> {
+  return new Set(
+    objects
+      .filter((o) => o.kind === 'CustomResourceDefinition')
+      .map((o) => {
+        const spec = (o as { spec?: { group?: string; names?: { kind?: string } } }).spec;
+        return `${spec?.group ?? ''}/${spec?.names?.kind ?? ''}`;
+      }),
+  );
+}
+
+/** Pure: `group/Kind` of an object (`/ConfigMap` for the core group). */
+export function groupKind(o: KubeObject): string {
+  const v = o.apiVersion ?? '';
+  return `${v.includes('/') ? v.split('/')[0] : ''}/${o.kind ?? ''}`;
+}
+
+/**
+ * Before any change: every kind is served by the API server (or its CRD is in the same set), and
+ * with `namespacedOnly` none is cluster-scoped. Refuses the whole set, naming the first bad object.
+ */
+export async function checkKinds(discovery: Pick<Discovery, 'lookup'>, objects: readonly KubeObject[], o: { input: string; namespacedOnly?: boolean }): Promise<void> {
+  const pending = kindsFromCrds(objects);
+  for (const obj of objects) {
+    if (pending.has(groupKind(obj))) continue;
+    let info;
+    try {
+      info = await discovery.lookup(obj.apiVersion ?? '', obj.kind ?? '');
+    } catch (err) {
+      if (err instanceof ActionError) throw new InputError(`${o.input}: ${describeObject(obj)}: ${err.message}`);
+      throw err;
+    }
+    if (!info.namespaced && o.namespacedOnly) {
+      throw new InputError(`${o.input}: ${describeObject(obj)} is cluster-scoped; only namespaced objects can go into the environment's namespace (use command apply for cluster-scoped objects)`);
+    }
+  }
+}
+
 /** Applies the objects group by group, printing and recording each one. */
 export async function applySet(kube: Kube, applier: Applier, objects: readonly KubeObject[], o: ApplySetOptions): Promise<Applied[]> {
+  await checkKinds(applier.discovery, objects, { input: o.namespacedOnly ?? 'manifests', namespacedOnly: !!o.namespacedOnly });
   const done: Applied[] = [];
   for (const group of applyGroups(objects)) {
     const results = await Promise.all(
       group.map(async (obj) => {
         const info = await applier.discovery.lookup(obj.apiVersion ?? '', obj.kind ?? '');
-        if (!info.namespaced && o.namespacedOnly) {
-          throw new ActionError(`${o.namespacedOnly}: ${describeObject(obj)} is cluster-scoped; only namespaced objects can go into the environment's namespace (use command apply for cluster-scoped objects)`);
-        }
         // No empty `labels: {}`: on a custom resource it makes every apply a change (rv bump).
         const labels = { ...obj.metadata?.labels, ...o.labels };
         const meta = { ...obj.metadata, ...(Object.keys(labels).length ? { labels } : {}) };
