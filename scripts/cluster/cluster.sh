@@ -315,7 +315,7 @@ wait_healthy() {
   wait_until "$name healthy" component_ok "$name"
 }
 component_ok() {
-  running "$1" || { tail -n 30 "$LOGS/$1.log" >&2; die "$1 exited (see .cluster/logs/$1.log)"; }
+  running "$1" || { tail -n 30 "$LOGS/$1.log" >&2; die "$1 exited (see ${LOGS#"$ROOT"/}/$1.log)"; }
   healthy "$1"
 }
 
@@ -509,7 +509,7 @@ cmd_down() {
     rm -rf "$DIR/data" "$PKI" "$ETC" "$RUN" "$PIDS" "$DIR/kube-cache" "$POD_LOGS_DIR" \
       "$ADMIN_KUBECONFIG" "$RESTRICTED_KUBECONFIG" "$DIR/env" "$DIR/bin"
   fi
-  log "cluster down (logs kept in .cluster/logs)"
+  log "cluster down (logs kept in ${LOGS#"$ROOT"/})"
 }
 
 cmd_status() {
