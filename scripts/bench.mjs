@@ -5,7 +5,7 @@
 // Results: a table on the console and JSON in bench/results/.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ensureInstalled, env24, node24, root, run } from './ensure-install.mjs';
+import { ensureInstalled, env24, root, run, runThenStop } from './ensure-install.mjs';
 
 const t0 = Date.now();
 ensureInstalled();
@@ -20,21 +20,6 @@ try {
 } catch {
   console.log('[bench] Helm 4 could not be built: its columns stay empty');
 }
-let code = 0;
-try {
-  run(node24, [join(root, 'bench/run.ts'), ...(helm ? ['--helm', helm] : []), ...process.argv.slice(2)], { env });
-} catch {
-  code = 1;
-} finally {
-  if (process.env.KE_KEEP_CLUSTER !== '1') {
-    console.log('[bench] stopping the bench control plane');
-    const stop = "const m = await import('./test/faults/helpers/local-cluster.ts'); new m.LocalCluster('bench').scriptSync(['down']);";
-    try {
-      run(node24, ['--input-type=module', '-e', stop], { env });
-    } catch {
-      console.log('[bench] could not stop it: KE_CLUSTER_DIR=.bench/clusters/bench npm run cluster -- down');
-    }
-  }
-  console.log(`[bench] finished in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-}
+const code = runThenStop('bench', 'bench', [join(root, 'bench/run.ts'), ...(helm ? ['--helm', helm] : []), ...process.argv.slice(2)], env);
+console.log(`[bench] finished in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 process.exit(code);

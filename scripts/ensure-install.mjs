@@ -23,3 +23,28 @@ export function run(cmd, args, opts = {}) {
 export function env24(extra = {}) {
   return { ...process.env, PATH: `${join(root, 'node_modules/.bin')}:${process.env.PATH ?? ''}`, ...extra };
 }
+
+/**
+ * Runs `node24 args` against a control plane of its own (the `bench` or `faults` profile of
+ * test/faults/helpers/local-cluster.ts), then stops that cluster unless KE_KEEP_CLUSTER=1.
+ * Returns the exit status for process.exit.
+ */
+export function runThenStop(profile, label, args, env) {
+  let code = 0;
+  try {
+    run(node24, args, { env });
+  } catch {
+    code = 1;
+  } finally {
+    if (process.env.KE_KEEP_CLUSTER !== '1') {
+      console.log(`[${label}] stopping the ${profile} control plane`);
+      const stop = `const m = await import('./test/faults/helpers/local-cluster.ts'); new m.LocalCluster('${profile}').scriptSync(['down']);`;
+      try {
+        run(node24, ['--input-type=module', '-e', stop], { env });
+      } catch {
+        console.log(`[${label}] could not stop it: KE_CLUSTER_DIR=.bench/clusters/${profile} npm run cluster -- down`);
+      }
+    }
+  }
+  return code;
+}

@@ -3,7 +3,7 @@
 // (.bench/clusters/faults, other ports; brought up by their global setup) and stops it afterwards
 // (KE_KEEP_CLUSTER=1 leaves it up). Extra arguments go to vitest.
 import { join } from 'node:path';
-import { ensureInstalled, env24, node24, root, run } from './ensure-install.mjs';
+import { ensureInstalled, env24, root, run, runThenStop } from './ensure-install.mjs';
 
 const t0 = Date.now();
 ensureInstalled();
@@ -12,21 +12,6 @@ if (process.env.KE_SKIP_BUILD !== '1') {
   console.log('[faults] building dist/ (npm run build)');
   run('npm', ['run', '--silent', 'build'], { env });
 }
-let code = 0;
-try {
-  run(join(root, 'node_modules/.bin/vitest'), ['run', '--project', 'faults', ...process.argv.slice(2)], { env });
-} catch {
-  code = 1;
-} finally {
-  if (process.env.KE_KEEP_CLUSTER !== '1') {
-    console.log('[faults] stopping the faults control plane');
-    const stop = "const m = await import('./test/faults/helpers/local-cluster.ts'); new m.LocalCluster('faults').scriptSync(['down']);";
-    try {
-      run(node24, ['--input-type=module', '-e', stop], { env });
-    } catch {
-      console.log('[faults] could not stop it: KE_CLUSTER_DIR=.bench/clusters/faults npm run cluster -- down');
-    }
-  }
-  console.log(`[faults] finished in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-}
+const code = runThenStop('faults', 'faults', [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--project', 'faults', ...process.argv.slice(2)], env);
+console.log(`[faults] finished in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 process.exit(code);
