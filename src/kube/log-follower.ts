@@ -265,12 +265,29 @@ function readLines(
         return false;
       }
     };
+    // A log stream often comes as one HTTP chunk per line: the lines of every chunk one socket
+    // read brought are gathered and delivered together (setImmediate runs after that I/O), so a
+    // burst becomes one write to the workflow log instead of thousands.
+    let pending: string[] = [];
+    let scheduled: NodeJS.Immediate | undefined;
+    const flush = (): boolean => {
+      if (scheduled) clearImmediate(scheduled);
+      scheduled = undefined;
+      if (!pending.length) return true;
+      const lines = pending;
+      pending = [];
+      return deliver(lines);
+    };
     const done = (how: StreamEnd): void => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
       res.removeListener('data', onData);
+      // Lines already received are whole: delivered however the stream ends (a resume skips them).
+      if (failure === undefined) flush();
+      else pending = [];
+      if (scheduled) clearImmediate(scheduled);
       if (how === 'ended' && failure === undefined) {
         const rest = splitter.flush();
         if (rest !== undefined) deliver([rest]);
@@ -282,14 +299,18 @@ function readLines(
       resolve({ end: failure === undefined ? how : 'stopped', failure });
     };
     const arm = (): void => {
-      clearTimeout(timer);
-      timer = setTimeout(() => done('dropped'), idleMs);
+      if (timer) timer.refresh();
+      else timer = setTimeout(() => done('dropped'), idleMs);
     };
     const onAbort = (): void => done('stopped');
     const onData = (chunk: string): void => {
       arm();
       const lines = splitter.push(chunk);
-      if (lines.length && !deliver(lines)) done('stopped');
+      if (!lines.length) return;
+      for (const l of lines) pending.push(l);
+      scheduled ??= setImmediate(() => {
+        if (!flush()) done('stopped');
+      });
     };
     if (signal.aborted) return done('stopped');
     signal.addEventListener('abort', onAbort, { once: true });

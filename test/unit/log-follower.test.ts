@@ -26,6 +26,8 @@ interface ServerOptions {
   dropAfter?: (n: number) => number | undefined;
   /** Answer 400 "waiting to start" to the first n requests. */
   waitingFor?: number;
+  /** One HTTP chunk per line, as a kubelet that flushes every line sends them. */
+  chunkPerLine?: boolean;
 }
 
 class FakeLogServer {
@@ -101,7 +103,8 @@ class FakeLogServer {
           this.followers.delete(pump);
           return;
         }
-        chunk += `${l.ts} ${l.text}\n`;
+        if (this.o.chunkPerLine) res.write(`${l.ts} ${l.text}\n`);
+        else chunk += `${l.ts} ${l.text}\n`;
         sent++;
       }
       if (chunk) res.write(chunk);
@@ -176,6 +179,18 @@ describe('followContainerLog', () => {
     expect(r.lines).toBe(70);
     expect(server.requests.at(-1)?.get('follow')).toBeNull(); // the final read does not follow
     expect(server.requests.at(-1)?.get('sinceTime')).toMatch(/^2026-11-23T10:00:00Z$/);
+  });
+
+  it('a burst of one-line HTTP chunks reaches the sink in a few batches, not a call per line', async () => {
+    const { server, kube, watch, out } = await setup({ flavour: 'kwok', chunkPerLine: true });
+    server.append(...numbered(0, 3000));
+    const calls: number[] = [];
+    const done = followContainerLog({ kube, namespace: 'ns', pod: 'p', container: 'c', watch, signal: new AbortController().signal, onLines: (l) => { calls.push(l.length); out.push(...l); } });
+    await until(() => out.length === 3000);
+    watch.set('terminated');
+    await done;
+    expect(out).toEqual(numbered(0, 3000));
+    expect(calls.length).toBeLessThan(300);
   });
 
   it('kubelet: the follow ends at exit before the pod status says so; nothing lost or repeated', async () => {
