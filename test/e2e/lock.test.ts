@@ -161,8 +161,10 @@ describe('the environment lock', () => {
     const { number, ns } = pr();
     const older = nextRun++;
     const newer = nextRun++;
+    // The older run also runs a test Job (~2 s), so that it still holds the environment when the
+    // newer process is up, however late the machine starts it (else it may simply finish first).
     const [a, b] = await Promise.all([
-      runAction(upRun(number, older, sha('1'), { 'app-image': 'local/app:old' })),
+      runAction(upRun(number, older, sha('1'), { 'app-image': 'local/app:old', 'test-image': 'local/test:pass', 'test-command': 'npm test' })),
       runAction(upRun(number, newer, sha('2'), { 'app-image': 'local/app:new' })),
     ]);
     expect(b.exitCode, b.stdout).toBe(0);
