@@ -270,13 +270,17 @@ function readLines(
     // burst becomes one write to the workflow log instead of thousands.
     let pending: string[] = [];
     let scheduled: NodeJS.Immediate | undefined;
-    const flush = (): boolean => {
-      if (scheduled) clearImmediate(scheduled);
+    /** The gathered lines, handed over once: nothing stays pending or scheduled. */
+    const take = (): string[] => {
+      clearImmediate(scheduled);
       scheduled = undefined;
-      if (!pending.length) return true;
       const lines = pending;
       pending = [];
-      return deliver(lines);
+      return lines;
+    };
+    const flush = (): boolean => {
+      const lines = take();
+      return !lines.length || deliver(lines);
     };
     const done = (how: StreamEnd): void => {
       if (finished) return;
@@ -286,8 +290,7 @@ function readLines(
       res.removeListener('data', onData);
       // Lines already received are whole: delivered however the stream ends (a resume skips them).
       if (failure === undefined) flush();
-      else pending = [];
-      if (scheduled) clearImmediate(scheduled);
+      else take();
       if (how === 'ended' && failure === undefined) {
         const rest = splitter.flush();
         if (rest !== undefined) deliver([rest]);
@@ -298,13 +301,9 @@ function readLines(
       res.on('error', () => undefined); // late errors after destroy must not crash the process
       resolve({ end: failure === undefined ? how : 'stopped', failure });
     };
-    const arm = (): void => {
-      if (timer) timer.refresh();
-      else timer = setTimeout(() => done('dropped'), idleMs);
-    };
     const onAbort = (): void => done('stopped');
     const onData = (chunk: string): void => {
-      arm();
+      timer?.refresh();
       const lines = splitter.push(chunk);
       if (!lines.length) return;
       for (const l of lines) pending.push(l);
@@ -314,7 +313,7 @@ function readLines(
     };
     if (signal.aborted) return done('stopped');
     signal.addEventListener('abort', onAbort, { once: true });
-    arm();
+    timer = setTimeout(() => done('dropped'), idleMs);
     res.setEncoding('utf8');
     res.on('data', onData);
     res.on('end', () => done(res.complete ? 'ended' : 'dropped'));
